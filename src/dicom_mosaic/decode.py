@@ -1,0 +1,105 @@
+"""Decode one slice's pixels to modality values (or RGB), trusting no size in the header."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+from pydicom import dcmread
+from pydicom.dataset import Dataset
+from pydicom.pixels import apply_modality_lut, pixel_array
+
+from .errors import MosaicError
+
+#: Refuse frames larger than this before allocating anything (a 16k x 16k frame is 268 Mpx).
+MAX_FRAME_PIXELS = 16384 * 16384
+MAX_FRAMES = 100_000
+
+
+class DecodeError(MosaicError):
+    """One slice cannot be decoded; its tile stays black."""
+
+
+@dataclass
+class Frame:
+    """Pixels ready for display: modality values (float32, 2-D) or RGB (uint8, 3-D)."""
+
+    pixels: np.ndarray
+    dataset: Dataset
+
+    @property
+    def color(self) -> bool:
+        return self.pixels.ndim == 3
+
+    @property
+    def monochrome1(self) -> bool:
+        return str(self.dataset.get("PhotometricInterpretation", "")).strip() == "MONOCHROME1"
+
+    @property
+    def padding_value(self) -> float | None:
+        """PixelPaddingValue in modality units, to keep it out of auto-window statistics."""
+        value = self.dataset.get("PixelPaddingValue")
+        if value is None:
+            return None
+        slope = float(self.dataset.get("RescaleSlope", 1) or 1)
+        intercept = float(self.dataset.get("RescaleIntercept", 0) or 0)
+        return float(value) * slope + intercept
+
+
+def check_sizes(ds: Dataset, data_size: int) -> None:
+    """Refuse absurd sizes before pydicom allocates for them (headers are attacker-controlled)."""
+    try:
+        rows, cols = int(ds.Rows), int(ds.Columns)
+        frames = int(ds.get("NumberOfFrames", 1) or 1)
+        samples = int(ds.get("SamplesPerPixel", 1) or 1)
+        bits = int(ds.get("BitsAllocated", 16) or 16)
+    except (AttributeError, TypeError, ValueError) as exc:
+        raise DecodeError(f"image pixel module is incomplete ({exc})") from None
+    if (
+        rows <= 0
+        or cols <= 0
+        or frames <= 0
+        or samples not in (1, 3)
+        or bits not in (1, 8, 16, 32, 64)
+    ):
+        raise DecodeError(
+            f"implausible image size {rows}x{cols}, {frames} frames, {samples} samples, {bits} bits"
+        )
+    if rows * cols > MAX_FRAME_PIXELS or frames > MAX_FRAMES:
+        raise DecodeError(f"frame too large ({rows}x{cols}, {frames} frames)")
+    if (
+        not ds.file_meta.get("TransferSyntaxUID", None)
+        or ds.file_meta.TransferSyntaxUID.is_compressed
+    ):
+        return
+    expected = rows * cols * samples * frames * bits // 8
+    if expected > data_size:
+        raise DecodeError(f"pixel data is truncated (object holds {data_size} bytes)")
+
+
+def decode_frame(data: bytes, frame: int = 0) -> Frame:
+    """Decode one frame of a whole DICOM object held in memory."""
+    try:
+        ds = dcmread(io.BytesIO(data))
+    except Exception as exc:
+        raise DecodeError(f"unreadable DICOM ({exc})") from None
+    check_sizes(ds, len(data))
+    try:
+        pixels = pixel_array(ds, index=frame)
+    except Exception as exc:
+        syntax = ds.file_meta.get("TransferSyntaxUID")
+        name = getattr(syntax, "name", syntax)
+        raise DecodeError(f"cannot decode pixel data ({name}): {exc}") from None
+    if pixels.ndim == 3 and pixels.shape[-1] == 3:
+        return Frame(_rgb8(pixels, ds), ds)
+    if pixels.ndim != 2:
+        raise DecodeError(f"unexpected pixel array shape {pixels.shape}")
+    return Frame(np.asarray(apply_modality_lut(pixels, ds), dtype=np.float32), ds)
+
+
+def _rgb8(pixels: np.ndarray, ds: Dataset) -> np.ndarray:
+    if pixels.dtype == np.uint8:
+        return pixels
+    bits = int(ds.get("BitsStored", 16) or 16)
+    return (pixels.astype(np.float32) * (255.0 / (2**bits - 1))).clip(0, 255).astype(np.uint8)

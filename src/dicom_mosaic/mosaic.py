@@ -1,0 +1,255 @@
+"""Render a request: the one pipeline every entry point shares.
+
+list the series -> read headers (pass 1, ranged) -> order and select slices -> fetch and decode the
+selected pixels only (pass 2) -> window -> tile -> encode. Nothing here knows about argv, Lambda
+or a particular storage; the storage is whatever backend the root's scheme picked.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from PIL import Image
+
+from .decode import DecodeError, Frame, decode_frame
+from .encode import CONTENT_TYPES, encode
+from .errors import MosaicError, NoDisplayableImages
+from .header import Header, HeaderReader
+from .ordering import order_slices
+from .request import MosaicRequest
+from .selection import select_mosaic, select_position
+from .series import find_series
+from .slices import Slice, slices_of
+from .storage import Storage, open_storage
+from .tiling import assemble, check_canvas, fit, tile_height
+from .window import Window, apply_window, auto_window, file_window
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CONCURRENCY = 64
+
+
+@dataclass
+class MosaicResult:
+    image: bytes
+    format: str
+    width: int
+    height: int
+    series: str  #: the series folder that was rendered (resolves a ``prefix*``)
+    instances: int  #: objects listed in the series
+    tiles: list[str | None]  #: per tile, the object (and frame) shown, None for a black tile
+    warnings: list[str] = field(default_factory=list)
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def content_type(self) -> str:
+        return CONTENT_TYPES[self.format]
+
+
+@dataclass
+class _Timer:
+    phases: dict[str, float] = field(default_factory=dict)
+    _last: float = field(default_factory=time.perf_counter)
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.phases[name] = round(now - self._last, 4)
+        self._last = now
+
+
+ProgressCallback = Callable[[int, int], None]
+
+
+def render(
+    request: MosaicRequest,
+    storage: Storage | None = None,
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    progress: ProgressCallback | None = None,
+) -> MosaicResult:
+    """Render the mosaic (or single image) a request asks for."""
+    own_storage = storage is None
+    storage = storage or open_storage(request.root, concurrency=concurrency)
+    try:
+        with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="mosaic") as pool:
+            return _render(request, storage, pool, progress)
+    finally:
+        if own_storage:
+            storage.close()
+
+
+def _render(
+    request: MosaicRequest,
+    storage: Storage,
+    pool: ThreadPoolExecutor,
+    progress: ProgressCallback | None,
+) -> MosaicResult:
+    timer = _Timer()
+    warnings: list[str] = []
+
+    def warn(message: str) -> None:
+        warnings.append(message)
+        log.warning("%s", message)
+
+    folder, objects = find_series(storage, request.selector)
+    series = folder.rstrip("/").rsplit("/", 1)[-1]
+    timer.lap("list")
+    log.info("series %s: %d objects under %s", series, len(objects), storage.root)
+
+    reader = HeaderReader(storage)
+    headers = _read_headers(reader, objects, pool, progress)
+    timer.lap("headers")
+
+    slices = [s for h in headers for s in slices_of(h)]
+    if not slices:
+        modalities = Counter(str(h.dataset.get("Modality", "")).strip() or "?" for h in headers)
+        what = f" (modality {modalities.most_common(1)[0][0]})" if modalities else ""
+        raise NoDisplayableImages(f"series {series} has no displayable images{what}")
+    ordered = order_slices(slices)
+
+    if request.position is not None:
+        chosen = [select_position(ordered, request.position, request.slice_offset or 0)]
+    else:
+        start, end = request.range
+        chosen = select_mosaic(ordered, request.columns * request.rows, start, end)
+    picked = [ordered.slices[i] for i in chosen]
+    if not picked:
+        raise NoDisplayableImages(
+            f"series {series} has no slices between start={request.range[0]:g} "
+            f"and end={request.range[1]:g}"
+        )
+    log.info("selected %d of %d slices", len(picked), len(ordered))
+
+    box = (request.image_width, tile_height(request.image_width, picked[0].aspect))
+    check_canvas(request.columns, request.rows, *box)
+
+    frames = _fetch_frames(storage, picked, pool, warn)
+    timer.lap("pixels")
+    if not any(f is not None for f in frames):
+        raise NoDisplayableImages(f"no image could be decoded from series {series}: {warnings[-1]}")
+
+    windows = _windows(request, frames)
+    tiles: list[Image.Image | None] = []
+    for s, frame, window in zip(picked, frames, windows, strict=True):
+        tiles.append(None if frame is None else fit(_display(frame, window), s.aspect, box))
+    canvas = assemble(tiles, request.columns, request.rows, box)
+    image = encode(canvas, request.format, request.quality)
+    timer.lap("render")
+
+    stats = {
+        **storage.stats.as_dict(),
+        "objects": len(objects),
+        "header_read_size": reader.read_size,
+        "continuation_reads": reader.continuations,
+        "phases": timer.phases,
+    }
+    return MosaicResult(
+        image=image,
+        format=request.format,
+        width=canvas.width,
+        height=canvas.height,
+        series=series,
+        instances=len(objects),
+        tiles=[s.label if f is not None else None for s, f in zip(picked, frames, strict=True)],
+        warnings=warnings,
+        stats=stats,
+    )
+
+
+def _read_headers(
+    reader: HeaderReader,
+    objects: list,
+    pool: ThreadPoolExecutor,
+    progress: ProgressCallback | None,
+) -> list[Header]:
+    """Pass 1. The first header is read alone: its size sets the read size for all the rest."""
+    total = len(objects)
+    first = reader.read(objects[0])
+    results: list[Header | None] = [first]
+    done = 1
+    if progress:
+        progress(done, total)
+    for header in pool.map(reader.read, objects[1:]):
+        results.append(header)
+        done += 1
+        if progress:
+            progress(done, total)
+    return [h for h in results if h is not None]
+
+
+def _fetch_frames(
+    storage: Storage,
+    picked: list[Slice],
+    pool: ThreadPoolExecutor,
+    warn: Callable[[str], None],
+) -> list[Frame | None]:
+    """Pass 2: each selected object once, continuing from the bytes pass 1 already holds."""
+    jobs: dict[str, Future[bytes]] = {}
+    for s in picked:
+        if s.key not in jobs:
+            jobs[s.key] = pool.submit(_whole_object, storage, s.header)
+    decoded: dict[tuple[str, int], Future[Frame]] = {}
+    for s in picked:
+        if (s.key, s.frame) not in decoded:
+            decoded[(s.key, s.frame)] = pool.submit(_decode, jobs[s.key], s.frame)
+    frames: list[Frame | None] = []
+    for s in picked:
+        try:
+            frames.append(decoded[(s.key, s.frame)].result())
+        except (MosaicError, OSError) as exc:
+            warn(f"skipping {storage.url(s.label)}: {exc}; its tile is left black")
+            frames.append(None)
+    return frames
+
+
+def _whole_object(storage: Storage, header: Header) -> bytes:
+    if len(header.data) >= header.size:
+        return header.data
+    return header.data + storage.read_range(header.key, len(header.data), header.size)
+
+
+def _decode(data: Future[bytes], frame: int) -> Frame:
+    try:
+        return decode_frame(data.result(), frame)
+    except DecodeError:
+        raise
+    except MosaicError:
+        raise
+    except Exception as exc:  # a codec plugin failing in its own way
+        raise DecodeError(str(exc)) from None
+
+
+def _windows(request: MosaicRequest, frames: Iterable[Frame | None]) -> list[Window | None]:
+    """Per tile window: flags/preset, else the file's own, else one auto window pooled."""
+    frames = list(frames)
+    if request.fixed_window is not None:
+        return [request.fixed_window if f is not None and not f.color else None for f in frames]
+    windows: list[Window | None] = [
+        None if f is None or f.color or request.auto_window else file_window(f.dataset)
+        for f in frames
+    ]
+    needs_auto = [
+        i for i, f in enumerate(frames) if f is not None and not f.color and windows[i] is None
+    ]
+    if needs_auto:
+        pooled = auto_window(
+            [frames[i].pixels for i in needs_auto],  # type: ignore[union-attr]
+            [frames[i].padding_value for i in needs_auto],  # type: ignore[union-attr]
+        )
+        log.info("auto window: width %.1f center %.1f", *pooled)
+        for i in needs_auto:
+            windows[i] = pooled
+    return windows
+
+
+def _display(frame: Frame, window: Window | None):
+    if frame.color or window is None:
+        return frame.pixels
+    pixels = apply_window(frame.pixels, window)
+    return 255 - pixels if frame.monochrome1 else pixels

@@ -1,0 +1,81 @@
+"""The storage interface every backend implements: list with sizes, read a byte range, read all.
+
+Listing follows S3's ``ListObjectsV2`` with ``Delimiter='/'``: the objects directly under a
+prefix (with sizes, so nothing ever needs a HEAD request) and the "folders" whose names start
+with it.
+Backends count their requests and bytes so ``-v`` and the benchmark can report what a run cost.
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    key: str  #: key relative to the root, ``/``-separated
+    size: int
+
+
+@dataclass
+class Listing:
+    objects: list[ObjectInfo] = field(default_factory=list)
+    folders: list[str] = field(default_factory=list)  #: child prefixes, each ending in ``/``
+
+
+@dataclass
+class StorageStats:
+    """Request and byte counters; thread-safe because reads run on a pool."""
+
+    list_requests: int = 0
+    read_requests: int = 0
+    bytes_read: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def count_list(self) -> None:
+        with self._lock:
+            self.list_requests += 1
+
+    def count_read(self, nbytes: int) -> None:
+        with self._lock:
+            self.read_requests += 1
+            self.bytes_read += nbytes
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "list_requests": self.list_requests,
+            "read_requests": self.read_requests,
+            "bytes_read": self.bytes_read,
+        }
+
+
+class Storage(ABC):
+    """A root holding series folders, as IDC lays out its buckets."""
+
+    #: the root as the user gave it, for messages
+    root: str
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self.stats = StorageStats()
+
+    @abstractmethod
+    def list(self, prefix: str) -> Listing:
+        """Objects and sub-folders directly under ``prefix`` (a folder path or a partial name)."""
+
+    @abstractmethod
+    def read_range(self, key: str, start: int, end: int) -> bytes:
+        """Bytes ``[start, end)`` of an object; fewer when the object is shorter."""
+
+    @abstractmethod
+    def read(self, key: str) -> bytes:
+        """The whole object."""
+
+    def url(self, key: str) -> str:
+        """Where an object lives, for messages."""
+        return f"{self.root.rstrip('/')}/{key}"
+
+    def close(self) -> None:  # noqa: B027 - optional hook; most backends hold nothing
+        """Release pooled connections."""
