@@ -7,6 +7,7 @@ which slice landed there even through lossy compression.
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Sequence
 from pathlib import Path
@@ -71,3 +72,18 @@ def read_markers(path: Path, columns: int, rows: int) -> list[int | None]:
             value = float(np.median(centre))
             found.append(None if value < 10 else round((value - 20) / 4))
     return found
+
+
+def verbose_summary(err: str) -> dict:
+    """The JSON summary ``-v`` prints: series, size and request/byte statistics."""
+    line = next(x for x in err.splitlines() if x.startswith("dicom-mosaic: {"))
+    return json.loads(line.removeprefix("dicom-mosaic: "))
+
+
+def header_length(path: Path) -> int:
+    """Bytes before the pixel data element: what the header pass needs to read."""
+    import pydicom
+
+    with open(path, "rb") as fh:
+        pydicom.dcmread(fh, stop_before_pixels=True)
+        return fh.tell()

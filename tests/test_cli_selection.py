@@ -1,13 +1,11 @@
 """Which slices land in which tile, read back from the image the CLI wrote."""
 
-import json
-
 import numpy as np
 import pytest
 from PIL import Image
 
 from dicom_mosaic.sample import InstanceSpec
-from synth import axial, make_series, marker_pixels, read_markers, shuffled
+from synth import axial, make_series, marker_pixels, read_markers, shuffled, verbose_summary
 
 
 def test_mosaic_spreads_over_the_series_head_first(root, tmp_path, cli):
@@ -148,11 +146,6 @@ def test_position_without_geometry_uses_the_index_in_instance_number_order(root,
     assert single(cli, root, tmp_path, uid, "--position", 0.5) == 2
     assert single(cli, root, tmp_path, uid, "--position", 0.25) == 1
     assert single(cli, root, tmp_path, uid, "--position", 1.0, "--slice-offset", -1) == 3
-
-
-def verbose_summary(err: str) -> dict:
-    line = next(x for x in err.splitlines() if x.startswith("dicom-mosaic: {"))
-    return json.loads(line.removeprefix("dicom-mosaic: "))
 
 
 def test_header_beyond_20kb_is_read_with_one_continuation(root, tmp_path, cli):

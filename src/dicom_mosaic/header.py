@@ -20,6 +20,7 @@ from pydicom.filereader import read_partial
 from pydicom.tag import BaseTag
 from pydicom.uid import DeflatedExplicitVRLittleEndian
 
+from .errors import StorageError
 from .storage import ObjectInfo, Storage
 
 log = logging.getLogger(__name__)
@@ -41,8 +42,8 @@ class Header:
     """What the header pass learned about one object; ``data`` holds the bytes read so far."""
 
     key: str
-    size: int
     data: bytes
+    whole: bool  #: ``data`` is the entire object
     dataset: Dataset
     pixel_offset: int | None  #: where the pixel data element starts; None: no pixel data
 
@@ -51,11 +52,11 @@ class Header:
         return self.pixel_offset is not None
 
 
-def parse_prefix(data: bytes, object_size: int) -> tuple[Dataset, int | None, bool]:
+def parse_prefix(data: bytes, whole: bool) -> tuple[Dataset, int | None, bool]:
     """Parse the start of an object: (dataset, pixel data offset or None, complete?).
 
-    ``complete`` is True when the parser reached the pixel data element or the bytes are the
-    whole object; otherwise more must be read. Raises InvalidDicomError for non-DICOM data.
+    ``complete`` is True when the parser reached the pixel data element or ``data`` is the whole
+    object; otherwise more must be read. Raises InvalidDicomError for non-DICOM data.
     """
     stopped_at: list[int] = []
 
@@ -65,7 +66,6 @@ def parse_prefix(data: bytes, object_size: int) -> tuple[Dataset, int | None, bo
             return True
         return False
 
-    whole = len(data) >= object_size
     fp = io.BytesIO(data)
     try:
         ds = read_partial(fp, stop_when=stop, force=False)
@@ -88,6 +88,7 @@ class HeaderReader:
         self.storage = storage
         self.read_size = initial_read
         self.continuations = 0
+        self.failures: list[str] = []
         self._learned = False
         self._lock = threading.Lock()
 
@@ -100,36 +101,54 @@ class HeaderReader:
             self.read_size = max(self.read_size, size) if self._learned else size
             self._learned = True
 
+    def _read(self, key: str, start: int, want: int, size: int | None) -> tuple[bytes, bool]:
+        """Read up to ``want`` bytes from ``start``; also say whether the object ended there."""
+        end = start + want
+        if size is not None and end >= size:
+            data = (
+                self.storage.read(key) if start == 0 else self.storage.read_range(key, start, None)
+            )
+            return data, True
+        data = self.storage.read_range(key, start, end)
+        return data, len(data) < want
+
     def read(self, obj: ObjectInfo) -> Header | None:
         """One ranged read; one continuation when the header turned out to be longer.
 
-        Returns None (with a warning) for an object that is not DICOM.
+        Returns None (with a warning) for an object that is not DICOM or cannot be read.
         """
+        key = obj.key
+        try:
+            return self._read_header(obj)
+        except StorageError as exc:
+            with self._lock:
+                self.failures.append(str(exc))
+            log.debug("skipping %s: %s", self.storage.url(key), exc)  # summarised by the caller
+            return None
+
+    def _read_header(self, obj: ObjectInfo) -> Header | None:
         storage, key = self.storage, obj.key
-        end = min(obj.size, self.read_size)
-        data = storage.read_range(key, 0, end) if end < obj.size else storage.read(key)
+        data, whole = self._read(key, 0, self.read_size, obj.size)
         while True:
             try:
-                ds, pixel_offset, complete = parse_prefix(data, obj.size)
+                ds, pixel_offset, complete = parse_prefix(data, whole)
             except Exception as exc:  # InvalidDicomError or a corrupt header
                 log.warning("skipping %s: not a readable DICOM file (%s)", storage.url(key), exc)
                 return None
             if complete:
                 break
             if len(data) >= MAX_HEADER:
-                log.warning(
-                    "skipping %s: header larger than %d bytes", storage.url(key), MAX_HEADER
-                )
+                log.warning("skipping %s: header over %d bytes", storage.url(key), MAX_HEADER)
                 return None
             with self._lock:
                 self.continuations += 1
             deflated = ds.file_meta.get("TransferSyntaxUID") == DeflatedExplicitVRLittleEndian
-            more = obj.size if deflated else max(len(data) * 2, len(data) + MIN_CONTINUATION)
-            more_end = min(obj.size, more)
-            data += storage.read_range(key, len(data), more_end)
+            want = MAX_HEADER if deflated else max(len(data), MIN_CONTINUATION)
+            more, whole = self._read(key, len(data), want, obj.size)
+            data += more
         needed = pixel_offset if pixel_offset is not None else len(data)
         self._learn(needed + 16)  # + the pixel data element's own header
-        return Header(key, obj.size, data, ds, pixel_offset)
+        return Header(key, data, whole, ds, pixel_offset)
 
 
 def parse_time(value: object) -> float | None:

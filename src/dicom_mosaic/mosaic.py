@@ -19,7 +19,7 @@ from PIL import Image
 
 from .decode import DecodeError, Frame, decode_frame
 from .encode import CONTENT_TYPES, encode
-from .errors import MosaicError, NoDisplayableImages
+from .errors import MosaicError, NoDisplayableImages, StorageError
 from .header import Header, HeaderReader
 from .ordering import order_slices
 from .request import MosaicRequest
@@ -31,8 +31,6 @@ from .tiling import assemble, check_canvas, fit, tile_height
 from .window import Window, apply_window, auto_window, file_window
 
 log = logging.getLogger(__name__)
-
-DEFAULT_CONCURRENCY = 64
 
 
 @dataclass
@@ -70,14 +68,15 @@ def render(
     request: MosaicRequest,
     storage: Storage | None = None,
     *,
-    concurrency: int = DEFAULT_CONCURRENCY,
+    concurrency: int | None = None,
     progress: ProgressCallback | None = None,
 ) -> MosaicResult:
     """Render the mosaic (or single image) a request asks for."""
     own_storage = storage is None
-    storage = storage or open_storage(request.root, concurrency=concurrency)
+    storage = storage or open_storage(request.root)
+    workers = concurrency or storage.settings.concurrency
     try:
-        with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="mosaic") as pool:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mosaic") as pool:
             return _render(request, storage, pool, progress)
     finally:
         if own_storage:
@@ -105,6 +104,13 @@ def _render(
     reader = HeaderReader(storage)
     headers = _read_headers(reader, objects, pool, progress)
     timer.lap("headers")
+    if reader.failures:
+        if not headers:
+            raise StorageError(reader.failures[0])
+        warn(
+            f"{len(reader.failures)} of {len(objects)} instances could not be read and are left "
+            f"out (first: {reader.failures[0]})"
+        )
 
     slices = [s for h in headers for s in slices_of(h)]
     if not slices:
@@ -209,9 +215,9 @@ def _fetch_frames(
 
 
 def _whole_object(storage: Storage, header: Header) -> bytes:
-    if len(header.data) >= header.size:
+    if header.whole:
         return header.data
-    return header.data + storage.read_range(header.key, len(header.data), header.size)
+    return header.data + storage.read_range(header.key, len(header.data), None)
 
 
 def _decode(data: Future[bytes], frame: int) -> Frame:

@@ -19,12 +19,15 @@ BACKENDS: dict[str, str] = {
     "s3": "s3",
     "http": "http",
     "https": "http",
+    "idc": "idc",
 }
 
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*)://")
 
 
 def scheme_of(root: str) -> str:
+    if root.strip().lower() in ("idc", "idc://"):
+        return "idc"
     match = _SCHEME.match(root)
     return match.group(1).lower() if match else ""
 

@@ -8,15 +8,25 @@ Backends count their requests and bytes so ``-v`` and the benchmark can report w
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
+
+from ..errors import StorageError
+from ..settings import Settings
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class ObjectInfo:
     key: str  #: key relative to the root, ``/``-separated
-    size: int
+    size: int | None  #: None when the listing does not say (an HTML index); never HEADed
 
 
 @dataclass
@@ -57,8 +67,9 @@ class Storage(ABC):
     #: the root as the user gave it, for messages
     root: str
 
-    def __init__(self, root: str) -> None:
+    def __init__(self, root: str, settings: Settings | None = None) -> None:
         self.root = root
+        self.settings = settings or Settings.from_env()
         self.stats = StorageStats()
 
     @abstractmethod
@@ -66,8 +77,8 @@ class Storage(ABC):
         """Objects and sub-folders directly under ``prefix`` (a folder path or a partial name)."""
 
     @abstractmethod
-    def read_range(self, key: str, start: int, end: int) -> bytes:
-        """Bytes ``[start, end)`` of an object; fewer when the object is shorter."""
+    def read_range(self, key: str, start: int, end: int | None) -> bytes:
+        """Bytes ``[start, end)`` of an object (``end=None``: to its end); fewer when shorter."""
 
     @abstractmethod
     def read(self, key: str) -> bytes:
@@ -79,3 +90,29 @@ class Storage(ABC):
 
     def close(self) -> None:  # noqa: B027 - optional hook; most backends hold nothing
         """Release pooled connections."""
+
+
+def with_retries(
+    call: Callable[[], T],
+    *,
+    attempts: int,
+    what: str,
+    transient: tuple[type[BaseException], ...],
+) -> T:
+    """Retry transient failures with a short exponential backoff, then fail naming ``what``.
+
+    The HTTP clients retry what happens before a response starts; this covers a body that stalls
+    or breaks half way, which neither botocore nor urllib3 retries on a streamed response.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return call()
+        except transient as exc:
+            if attempt == attempts:
+                reason = str(exc) or type(exc).__name__
+                raise StorageError(
+                    f"cannot read {what}: {reason} (after {attempts} attempts)"
+                ) from None
+            log.debug("retrying %s after %s (attempt %d)", what, type(exc).__name__, attempt)
+            time.sleep(min(2.0, 0.1 * 2 ** (attempt - 1)))
+    raise AssertionError("unreachable")

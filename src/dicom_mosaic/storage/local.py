@@ -12,8 +12,8 @@ from .base import Listing, ObjectInfo, Storage
 
 
 class LocalStorage(Storage):
-    def __init__(self, root: str) -> None:
-        super().__init__(root)
+    def __init__(self, root: str, **options: Any) -> None:
+        super().__init__(root, **options)
         path = unquote(urlsplit(root).path) if root.startswith("file://") else root
         self.path = Path(path).expanduser()
         if not self.path.is_dir():
@@ -43,11 +43,11 @@ class LocalStorage(Storage):
                 listing.objects.append(ObjectInfo(base + entry.name, entry.stat().st_size))
         return listing
 
-    def read_range(self, key: str, start: int, end: int) -> bytes:
+    def read_range(self, key: str, start: int, end: int | None) -> bytes:
         try:
             with open(self._resolve(key), "rb") as fh:
                 fh.seek(start)
-                data = fh.read(max(0, end - start))
+                data = fh.read() if end is None else fh.read(max(0, end - start))
         except OSError as exc:
             raise StorageError(f"cannot read {self.url(key)}: {exc.strerror}") from None
         self.stats.count_read(len(data))
@@ -62,5 +62,5 @@ class LocalStorage(Storage):
         return data
 
 
-def open_root(root: str, **_options: Any) -> LocalStorage:
-    return LocalStorage(root)
+def open_root(root: str, **options: Any) -> LocalStorage:
+    return LocalStorage(root, **options)
