@@ -78,8 +78,30 @@ def check_sizes(ds: Dataset, data_size: int) -> None:
         raise DecodeError(f"pixel data is truncated (object holds {data_size} bytes)")
 
 
-def decode_frame(data: bytes, frame: int = 0) -> Frame:
-    """Decode one frame of a whole DICOM object held in memory."""
+def reduce_factor(rows: int, columns: int, box: tuple[int, int]) -> int:
+    """The largest whole factor a frame can shrink by and still cover its tile."""
+    return max(1, min(columns // max(1, box[0]), rows // max(1, box[1])))
+
+
+def block_mean(pixels: np.ndarray, factor: int) -> np.ndarray:
+    """Shrink by a whole factor, averaging each block (an area filter: no aliasing)."""
+    if factor <= 1:
+        return pixels
+    rows, cols = (pixels.shape[0] // factor) * factor, (pixels.shape[1] // factor) * factor
+    # Adding the factor² strided sub-grids is ~6x faster than ndarray.mean over block axes.
+    total = np.zeros((rows // factor, cols // factor), np.float32)
+    for dy in range(factor):
+        for dx in range(factor):
+            total += pixels[dy:rows:factor, dx:cols:factor]
+    return total / np.float32(factor * factor)
+
+
+def decode_frame(data: bytes, frame: int = 0, box: tuple[int, int] | None = None) -> Frame:
+    """Decode one frame of a whole DICOM object held in memory.
+
+    With ``box`` (the tile size) the frame is first shrunk by a whole factor, so rescaling,
+    windowing and resizing work on a few thousand pixels instead of a full-resolution frame.
+    """
     try:
         ds = dcmread(io.BytesIO(data))
     except Exception as exc:
@@ -95,7 +117,11 @@ def decode_frame(data: bytes, frame: int = 0) -> Frame:
         return Frame(_rgb8(pixels, ds), ds)
     if pixels.ndim != 2:
         raise DecodeError(f"unexpected pixel array shape {pixels.shape}")
-    return Frame(np.asarray(apply_modality_lut(pixels, ds), dtype=np.float32), ds)
+    factor = reduce_factor(*pixels.shape, box) if box else 1
+    if "ModalityLUTSequence" in ds:  # a lookup table needs the stored integers
+        return Frame(block_mean(apply_modality_lut(pixels, ds).astype(np.float32), factor), ds)
+    values = apply_modality_lut(block_mean(pixels, factor), ds)  # linear: order is free
+    return Frame(np.asarray(values, dtype=np.float32), ds)
 
 
 def _rgb8(pixels: np.ndarray, ds: Dataset) -> np.ndarray:

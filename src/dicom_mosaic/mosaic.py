@@ -7,6 +7,7 @@ or a particular storage; the storage is whatever backend the root's scheme picke
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections import Counter
@@ -19,7 +20,7 @@ from PIL import Image
 
 from .decode import DecodeError, Frame, decode_frame
 from .encode import CONTENT_TYPES, encode
-from .errors import MosaicError, NoDisplayableImages, StorageError
+from .errors import MosaicError, NoDisplayableImages, StorageError, TimeBudgetExceeded
 from .header import Header, HeaderReader
 from .ordering import order_slices
 from .request import MosaicRequest
@@ -44,6 +45,8 @@ class MosaicResult:
     tiles: list[str | None]  #: per tile, the object (and frame) shown, None for a black tile
     warnings: list[str] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
+    #: changes whenever the series' objects do (keys and sizes): a cache validator
+    source_fingerprint: str = ""
 
     @property
     def content_type(self) -> str:
@@ -70,14 +73,19 @@ def render(
     *,
     concurrency: int | None = None,
     progress: ProgressCallback | None = None,
+    deadline: float | None = None,
 ) -> MosaicResult:
-    """Render the mosaic (or single image) a request asks for."""
+    """Render the mosaic (or single image) a request asks for.
+
+    ``deadline`` (a ``time.monotonic()`` value) stops the run with :class:`TimeBudgetExceeded`
+    between steps once passed, so a Lambda answers 504 instead of being killed mid-way.
+    """
     own_storage = storage is None
     storage = storage or open_storage(request.root)
-    workers = concurrency or storage.settings.concurrency
+    workers = concurrency or storage.concurrency
     try:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mosaic") as pool:
-            return _render(request, storage, pool, progress)
+            return _render(request, storage, pool, progress, _Budget(deadline))
     finally:
         if own_storage:
             storage.close()
@@ -88,6 +96,7 @@ def _render(
     storage: Storage,
     pool: ThreadPoolExecutor,
     progress: ProgressCallback | None,
+    budget: _Budget,
 ) -> MosaicResult:
     timer = _Timer()
     warnings: list[str] = []
@@ -100,9 +109,10 @@ def _render(
     series = folder.rstrip("/").rsplit("/", 1)[-1]
     timer.lap("list")
     log.info("series %s: %d objects under %s", series, len(objects), storage.root)
+    budget.check(f"listing series {series}")
 
     reader = HeaderReader(storage)
-    headers = _read_headers(reader, objects, pool, progress)
+    headers = _read_headers(reader, objects, pool, progress, budget)
     timer.lap("headers")
     if reader.failures:
         if not headers:
@@ -135,8 +145,10 @@ def _render(
     box = (request.image_width, tile_height(request.image_width, picked[0].aspect))
     check_canvas(request.columns, request.rows, *box)
 
-    frames = _fetch_frames(storage, picked, pool, warn)
+    budget.check(f"reading the headers of series {series}")
+    frames = _fetch_frames(storage, picked, pool, warn, box)
     timer.lap("pixels")
+    budget.check(f"reading the pixels of series {series}")
     if not any(f is not None for f in frames):
         raise NoDisplayableImages(f"no image could be decoded from series {series}: {warnings[-1]}")
 
@@ -165,7 +177,30 @@ def _render(
         tiles=[s.label if f is not None else None for s, f in zip(picked, frames, strict=True)],
         warnings=warnings,
         stats=stats,
+        source_fingerprint=_fingerprint(objects),
     )
+
+
+def _fingerprint(objects: list) -> str:
+    digest = hashlib.sha256()
+    for o in objects:
+        digest.update(f"{o.key}\0{o.size}\n".encode())
+    return digest.hexdigest()
+
+
+@dataclass
+class _Budget:
+    deadline: float | None
+
+    def expired(self) -> bool:
+        return self.deadline is not None and time.monotonic() > self.deadline
+
+    def check(self, step: str) -> None:
+        if self.expired():
+            raise TimeBudgetExceeded(
+                f"the time budget ran out while {step}; ask for fewer tiles or a narrower "
+                "--start/--end, or submit it as a job"
+            )
 
 
 def _read_headers(
@@ -173,19 +208,22 @@ def _read_headers(
     objects: list,
     pool: ThreadPoolExecutor,
     progress: ProgressCallback | None,
+    budget: _Budget,
 ) -> list[Header]:
     """Pass 1. The first header is read alone: its size sets the read size for all the rest."""
     total = len(objects)
-    first = reader.read(objects[0])
-    results: list[Header | None] = [first]
-    done = 1
+    results: list[Header | None] = [reader.read(objects[0])]
     if progress:
-        progress(done, total)
-    for header in pool.map(reader.read, objects[1:]):
-        results.append(header)
-        done += 1
+        progress(1, total)
+    futures = [pool.submit(reader.read, o) for o in objects[1:]]
+    for future in futures:
+        results.append(future.result())
         if progress:
-            progress(done, total)
+            progress(len(results), total)
+        if budget.expired():
+            for pending in futures:
+                pending.cancel()
+            budget.check(f"reading the headers ({len(results)} of {total})")
     return [h for h in results if h is not None]
 
 
@@ -194,6 +232,7 @@ def _fetch_frames(
     picked: list[Slice],
     pool: ThreadPoolExecutor,
     warn: Callable[[str], None],
+    box: tuple[int, int],
 ) -> list[Frame | None]:
     """Pass 2: each selected object once, continuing from the bytes pass 1 already holds."""
     jobs: dict[str, Future[bytes]] = {}
@@ -203,7 +242,7 @@ def _fetch_frames(
     decoded: dict[tuple[str, int], Future[Frame]] = {}
     for s in picked:
         if (s.key, s.frame) not in decoded:
-            decoded[(s.key, s.frame)] = pool.submit(_decode, jobs[s.key], s.frame)
+            decoded[(s.key, s.frame)] = pool.submit(_decode, jobs[s.key], s.frame, box)
     frames: list[Frame | None] = []
     for s in picked:
         try:
@@ -220,9 +259,9 @@ def _whole_object(storage: Storage, header: Header) -> bytes:
     return header.data + storage.read_range(header.key, len(header.data), None)
 
 
-def _decode(data: Future[bytes], frame: int) -> Frame:
+def _decode(data: Future[bytes], frame: int, box: tuple[int, int]) -> Frame:
     try:
-        return decode_frame(data.result(), frame)
+        return decode_frame(data.result(), frame, box)
     except DecodeError:
         raise
     except MosaicError:

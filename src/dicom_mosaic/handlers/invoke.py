@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..errors import MosaicError
@@ -19,11 +19,23 @@ from ..request import MosaicRequest
 log = logging.getLogger(__name__)
 
 
-def handle(event: Mapping[str, Any], *, progress: ProgressCallback | None = None) -> dict[str, Any]:
-    """Render the request in ``event``; errors come back as ``{"status": 4xx/5xx, "error": …}``."""
+def handle(
+    event: Mapping[str, Any],
+    *,
+    progress: ProgressCallback | None = None,
+    check_root: Callable[[str], None] | None = None,
+    deadline: float | None = None,
+) -> dict[str, Any]:
+    """Render the request in ``event``; errors come back as ``{"status": 4xx/5xx, "error": …}``.
+
+    In Lambda, ``check_root`` enforces the deployer's allow-list; the CLI reads what its user
+    can read anyway and passes none.
+    """
     try:
         request = MosaicRequest.from_mapping(event)
-        result = render(request, progress=progress)
+        if check_root is not None:
+            check_root(request.root)
+        result = render(request, progress=progress, deadline=deadline)
     except MosaicError as exc:
         log.info("request failed with %d: %s", exc.status, exc)
         return {"status": exc.status, "error": str(exc)}
@@ -42,7 +54,3 @@ def handle(event: Mapping[str, Any], *, progress: ProgressCallback | None = None
         "warnings": result.warnings,
         "stats": result.stats,
     }
-
-
-def lambda_handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
-    return handle(event)

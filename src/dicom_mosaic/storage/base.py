@@ -84,6 +84,11 @@ class Storage(ABC):
     def read(self, key: str) -> bytes:
         """The whole object."""
 
+    @property
+    def concurrency(self) -> int:
+        """How many requests are worth having in flight at once on this backend."""
+        return self.settings.concurrency
+
     def url(self, key: str) -> str:
         """Where an object lives, for messages."""
         return f"{self.root.rstrip('/')}/{key}"

@@ -19,6 +19,11 @@ class LocalStorage(Storage):
         if not self.path.is_dir():
             raise StorageError(f"root {root} does not exist or is not a directory")
 
+    @property
+    def concurrency(self) -> int:
+        # Local reads do not wait on a network; more threads only contend for the GIL.
+        return min(4, self.settings.concurrency)
+
     def _resolve(self, key: str) -> Path:
         return self.path / key
 
