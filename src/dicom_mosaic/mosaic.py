@@ -29,7 +29,14 @@ from .series import find_series
 from .slices import Slice, slices_of
 from .storage import Storage, open_storage
 from .tiling import assemble, check_canvas, fit, tile_height
-from .window import Window, apply_window, auto_window, file_window
+from .window import (
+    Window,
+    apply_file_voi,
+    apply_window,
+    auto_window,
+    has_file_voi,
+    label_window,
+)
 
 log = logging.getLogger(__name__)
 
@@ -270,15 +277,26 @@ def _decode(data: Future[bytes], frame: int, box: tuple[int, int]) -> Frame:
         raise DecodeError(str(exc)) from None
 
 
-def _windows(request: MosaicRequest, frames: Iterable[Frame | None]) -> list[Window | None]:
-    """Per tile window: flags/preset, else the file's own, else one auto window pooled."""
+#: A tile shown through its file's own VOI (window function or VOI LUT), see window.py.
+FILE_VOI = "file"
+
+
+def _windows(request: MosaicRequest, frames: Iterable[Frame | None]) -> list[Window | str | None]:
+    """Per tile: flags/preset, else a segmentation's labels or the file's own VOI, else one
+    auto window pooled over every tile that needs one."""
     frames = list(frames)
     if request.fixed_window is not None:
         return [request.fixed_window if f is not None and not f.color else None for f in frames]
-    windows: list[Window | None] = [
-        None if f is None or f.color or request.auto_window else file_window(f.dataset)
-        for f in frames
-    ]
+    windows: list[Window | str | None] = []
+    for f in frames:
+        if f is None or f.color:
+            windows.append(None)
+        elif (label := label_window(f.dataset)) is not None:
+            windows.append(label)
+        elif not request.auto_window and has_file_voi(f.dataset):
+            windows.append(FILE_VOI)
+        else:
+            windows.append(None)
     needs_auto = [
         i for i, f in enumerate(frames) if f is not None and not f.color and windows[i] is None
     ]
@@ -293,8 +311,11 @@ def _windows(request: MosaicRequest, frames: Iterable[Frame | None]) -> list[Win
     return windows
 
 
-def _display(frame: Frame, window: Window | None):
+def _display(frame: Frame, window: Window | str | None):
     if frame.color or window is None:
         return frame.pixels
-    pixels = apply_window(frame.pixels, window)
+    if window == FILE_VOI:
+        pixels = apply_file_voi(frame.pixels, frame.dataset)
+    else:
+        pixels = apply_window(frame.pixels, window)  # type: ignore[arg-type]
     return 255 - pixels if frame.monochrome1 else pixels

@@ -89,7 +89,7 @@ def make_dataset(spec: InstanceSpec, series_uid: str, sop_uid: str) -> Dataset:
         ds.WindowWidth, ds.WindowCenter = (f"{v:g}" for v in spec.window)
     ds.RescaleSlope, ds.RescaleIntercept = (f"{v:g}" for v in spec.rescale)
     ds.PixelData = pixels.astype(pixels.dtype.newbyteorder("<")).tobytes()
-    if spec.transfer_syntax != ExplicitVRLittleEndian:
+    if spec.transfer_syntax.is_compressed:
         ds.set_original_encoding(False, True)
         from pydicom.pixels import compress  # only the codec tests need an encoder
 

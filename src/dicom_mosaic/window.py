@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from pydicom.dataset import Dataset
+from pydicom.pixels import apply_voi, apply_windowing
 
 #: Percentiles used by ``auto`` (man page: 2nd to 98th).
 AUTO_PERCENTILES = (2.0, 98.0)
@@ -39,6 +40,41 @@ def file_window(ds: Dataset) -> Window | None:
     if not np.isfinite(width) or not np.isfinite(center) or width <= 0:
         return None
     return (width, center)
+
+
+def has_file_voi(ds: Dataset) -> bool:
+    return "VOILUTSequence" in ds or file_window(ds) is not None
+
+
+def apply_file_voi(values: np.ndarray, ds: Dataset) -> np.ndarray:
+    """The file's own VOI transform to uint8, computed by pydicom.
+
+    A VOI LUT Sequence wins (as pydicom prefers it); otherwise the first window with its
+    VOILUTFunction (LINEAR, LINEAR_EXACT or SIGMOID). The window is evaluated against a
+    minimal 8-bit dataset so pydicom's output range is exactly 0..255.
+    """
+    if "VOILUTSequence" in ds:
+        bits = int(ds.VOILUTSequence[0].LUTDescriptor[2])
+        out = apply_voi(np.rint(values).astype(np.int64), ds, index=0).astype(np.float32)
+        return np.rint(np.clip(out * (255.0 / (2**bits - 1)), 0, 255)).astype(np.uint8)
+    width, center = file_window(ds)  # type: ignore[misc]
+    view = Dataset()
+    view.BitsStored, view.PixelRepresentation = 8, 0
+    view.PhotometricInterpretation = "MONOCHROME2"
+    view.WindowWidth, view.WindowCenter = width, center
+    view.VOILUTFunction = str(ds.get("VOILUTFunction", "LINEAR") or "LINEAR").strip().upper()
+    out = apply_windowing(values.astype(np.float64), view)
+    return np.rint(np.clip(out, 0, 255)).astype(np.uint8)
+
+
+def label_window(ds: Dataset) -> Window | None:
+    """Segmentations show their labels: binary 0/1, or fractional 0..max, full range."""
+    if str(ds.get("Modality", "")).strip() != "SEG":
+        return None
+    if str(ds.get("SegmentationType", "")).strip() == "FRACTIONAL":
+        top = float(ds.get("MaximumFractionalValue", 255) or 255)
+        return (top, top / 2)
+    return (1.0, 0.5)
 
 
 def _is_multi(value: object) -> bool:
