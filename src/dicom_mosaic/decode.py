@@ -11,6 +11,7 @@ from pydicom.dataset import Dataset
 from pydicom.pixels import apply_color_lut, apply_modality_lut, pixel_array
 
 from .errors import MosaicError
+from .frames import single_frame_view
 
 #: Refuse frames larger than this before allocating anything: 64 Mpx is above any radiograph,
 #: mammogram or slide tile in IDC, and its float32 copy still fits a 2 GB Lambda.
@@ -93,16 +94,21 @@ def block_mean(pixels: np.ndarray, factor: int) -> np.ndarray:
     return total / np.float32(factor * factor)
 
 
-def decode_frame(data: bytes, frame: int = 0, box: tuple[int, int] | None = None) -> Frame:
+def decode_frame(
+    data: bytes | Dataset, frame: int = 0, box: tuple[int, int] | None = None
+) -> Frame:
     """Decode one frame of a whole DICOM object held in memory.
 
     With ``box`` (the tile size) the frame is first shrunk by a whole factor, so rescaling,
     windowing and resizing work on a few thousand pixels instead of a full-resolution frame.
     """
-    try:
-        ds = dcmread(io.BytesIO(data))
-    except Exception as exc:
-        raise DecodeError(f"unreadable DICOM ({exc})") from None
+    if isinstance(data, Dataset):  # one frame already cut out by frames.read_frame
+        ds = data
+    else:
+        try:
+            ds = dcmread(io.BytesIO(data))
+        except Exception as exc:
+            raise DecodeError(f"unreadable DICOM ({exc})") from None
     check_sizes(ds)
     if not 0 <= frame < int(ds.get("NumberOfFrames", 1) or 1):
         raise DecodeError(f"frame {frame + 1} does not exist")
@@ -112,6 +118,8 @@ def decode_frame(data: bytes, frame: int = 0, box: tuple[int, int] | None = None
         syntax = ds.file_meta.get("TransferSyntaxUID")
         name = getattr(syntax, "name", syntax)
         raise DecodeError(f"cannot decode pixel data ({name}): {exc}") from None
+    if int(ds.get("NumberOfFrames", 1) or 1) > 1:  # enhanced: this frame's rescale and window
+        ds = single_frame_view(ds, frame)
     photometric = str(ds.get("PhotometricInterpretation", "")).strip()
     if photometric == "PALETTE COLOR" and pixels.ndim == 2:
         try:

@@ -21,6 +21,7 @@ from PIL import Image
 from .decode import DecodeError, Frame, decode_frame
 from .encode import CONTENT_TYPES, encode
 from .errors import MosaicError, NoDisplayableImages, StorageError, TimeBudgetExceeded
+from .frames import FrameLayout, layout, read_frame, worth_frame_reads
 from .header import Header, HeaderReader
 from .ordering import order_slices
 from .request import MosaicRequest
@@ -241,15 +242,21 @@ def _fetch_frames(
     warn: Callable[[str], None],
     box: tuple[int, int],
 ) -> list[Frame | None]:
-    """Pass 2: each selected object once, continuing from the bytes pass 1 already holds."""
-    jobs: dict[str, Future[bytes]] = {}
+    """Pass 2: each selected object once (continuing from the bytes pass 1 holds), or, for a
+    large multi-frame object of which few frames are shown, just those frames."""
+    wanted: dict[str, set[int]] = {}
     for s in picked:
-        if s.key not in jobs:
-            jobs[s.key] = pool.submit(_whole_object, storage, s.header)
+        wanted.setdefault(s.key, set()).add(s.frame)
+    sources: dict[str, Future[_Source]] = {}
+    for s in picked:
+        if s.key not in sources:
+            sources[s.key] = pool.submit(_source, storage, s.header, len(wanted[s.key]))
     decoded: dict[tuple[str, int], Future[Frame]] = {}
     for s in picked:
         if (s.key, s.frame) not in decoded:
-            decoded[(s.key, s.frame)] = pool.submit(_decode, jobs[s.key], s.frame, box)
+            decoded[(s.key, s.frame)] = pool.submit(
+                _decode, storage, s.header, sources[s.key], s.frame, box
+            )
     frames: list[Frame | None] = []
     for s in picked:
         try:
@@ -260,17 +267,28 @@ def _fetch_frames(
     return frames
 
 
-def _whole_object(storage: Storage, header: Header) -> bytes:
+#: Either the whole object's bytes, or where its frames lie for ranged frame reads.
+_Source = bytes | FrameLayout
+
+
+def _source(storage: Storage, header: Header, wanted: int) -> _Source:
+    if worth_frame_reads(header, wanted):
+        plan = layout(storage, header)
+        if plan is not None:
+            return plan
     if header.whole:
         return header.data
     return header.data + storage.read_range(header.key, len(header.data), None)
 
 
-def _decode(data: Future[bytes], frame: int, box: tuple[int, int]) -> Frame:
+def _decode(
+    storage: Storage, header: Header, source: Future[_Source], frame: int, box: tuple[int, int]
+) -> Frame:
     try:
-        return decode_frame(data.result(), frame, box)
-    except DecodeError:
-        raise
+        found = source.result()
+        if isinstance(found, FrameLayout):
+            return decode_frame(read_frame(storage, header, found, frame), 0, box)
+        return decode_frame(found, frame, box)
     except MosaicError:
         raise
     except Exception as exc:  # a codec plugin failing in its own way

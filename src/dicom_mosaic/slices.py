@@ -15,6 +15,9 @@ from .header import Header, parse_time
 
 Vector = tuple[float, float, float]
 
+#: More frames than this in one object are not sorted one by one (nothing in IDC comes close).
+MAX_FRAMES = 100_000
+
 #: Time tags consulted for temporal ordering, in the man page's order.
 TIME_KEYWORDS = ("InstanceCreationTime", "ContentTime", "AcquisitionTime")
 
@@ -85,28 +88,57 @@ def pixel_aspect(ds: Dataset) -> float:
     return 1.0
 
 
+def group_value(
+    ds: Dataset, frame_group: Dataset | None, sequence: str, keyword: str, count: int
+) -> tuple[float, ...] | None:
+    """A functional-group value for one frame: per-frame first, then shared, then top level."""
+    shared = ds.get("SharedFunctionalGroupsSequence")
+    for group in (frame_group, shared[0] if shared else None):
+        if group is not None and sequence in group and len(group[sequence].value):
+            found = _floats(group[sequence][0], keyword, count)
+            if found is not None:
+                return found
+    return _floats(ds, keyword, count)
+
+
 def slices_of(header: Header) -> list[Slice]:
-    """The displayable slices of one object (none for objects without pixel data)."""
+    """The displayable slices of one object: one per frame (none without pixel data).
+
+    Enhanced multi-frame objects carry each frame's plane in functional groups; other
+    multi-frame objects (cine, tomosynthesis without them) keep frame order.
+    """
     ds = header.dataset
     rows, columns = _int(ds, "Rows"), _int(ds, "Columns")
     if not header.has_pixels or not rows or not columns or rows < 0 or columns < 0:
         return []
-    orientation = _floats(ds, "ImageOrientationPatient", 6)
-    normal = cross(orientation[:3], orientation[3:]) if orientation else None
-    position = _floats(ds, "ImagePositionPatient", 3)
+    frames = max(1, min(_int(ds, "NumberOfFrames") or 1, MAX_FRAMES))
+    per_frame = ds.get("PerFrameFunctionalGroupsSequence")
     location = _floats(ds, "SliceLocation", 1)
     times = tuple(parse_time(ds.get(k)) for k in TIME_KEYWORDS)
-    return [
-        Slice(
-            header=header,
-            frame=0,
-            position=position,  # type: ignore[arg-type]
-            normal=normal,
-            slice_location=location[0] if location else None,
-            instance_number=_int(ds, "InstanceNumber"),
-            times=times,
-            rows=rows,
-            columns=columns,
-            pixel_aspect=pixel_aspect(ds),
+    number = _int(ds, "InstanceNumber")
+    out = []
+    for i in range(frames):
+        group = per_frame[i] if per_frame is not None and i < len(per_frame) else None
+        orientation = group_value(
+            ds, group, "PlaneOrientationSequence", "ImageOrientationPatient", 6
         )
-    ]
+        spacing = group_value(ds, group, "PixelMeasuresSequence", "PixelSpacing", 2)
+        out.append(
+            Slice(
+                header=header,
+                frame=i,
+                position=group_value(  # type: ignore[arg-type]
+                    ds, group, "PlanePositionSequence", "ImagePositionPatient", 3
+                ),
+                normal=cross(orientation[:3], orientation[3:]) if orientation else None,
+                slice_location=location[0] if location and frames == 1 else None,
+                instance_number=number,
+                times=times,
+                rows=rows,
+                columns=columns,
+                pixel_aspect=spacing[0] / spacing[1]
+                if spacing and spacing[0] > 0 and spacing[1] > 0
+                else pixel_aspect(ds),
+            )
+        )
+    return out
