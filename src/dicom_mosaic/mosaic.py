@@ -28,6 +28,8 @@ from .request import MosaicRequest
 from .selection import select_mosaic, select_position
 from .series import find_series
 from .slices import Slice, slices_of
+from .slides import assemble as slide_picture
+from .slides import choose_level, flavor, is_slide, total_size
 from .storage import Storage, open_storage
 from .tiling import assemble, check_canvas, fit, tile_height
 from .window import (
@@ -130,6 +132,9 @@ def _render(
             f"out (first: {reader.failures[0]})"
         )
 
+    if any(is_slide(h) for h in headers):
+        return _render_slide(request, storage, headers, series, objects, timer, warnings)
+
     slices = [s for h in headers for s in slices_of(h)]
     if not slices:
         modalities = Counter(str(h.dataset.get("Modality", "")).strip() or "?" for h in headers)
@@ -160,19 +165,45 @@ def _render(
     if not any(f is not None for f in frames):
         raise NoDisplayableImages(f"no image could be decoded from series {series}: {warnings[-1]}")
 
+    return _finish(
+        request,
+        storage,
+        [(s.label, s.aspect) for s in picked],
+        frames,
+        (request.columns, request.rows, box),
+        series,
+        objects,
+        timer,
+        warnings,
+        {"header_read_size": reader.read_size, "continuation_reads": reader.continuations},
+    )
+
+
+def _finish(
+    request: MosaicRequest,
+    storage: Storage,
+    shown: list[tuple[str, float]],
+    frames: list[Frame | None],
+    grid: tuple[int, int, tuple[int, int]],
+    series: str,
+    objects: list,
+    timer: _Timer,
+    warnings: list[str],
+    extra_stats: dict[str, Any],
+) -> MosaicResult:
+    """Window, tile and encode decoded frames: shared by stacks and slides."""
+    columns, rows, box = grid
     windows = _windows(request, frames)
     tiles: list[Image.Image | None] = []
-    for s, frame, window in zip(picked, frames, windows, strict=True):
-        tiles.append(None if frame is None else fit(_display(frame, window), s.aspect, box))
-    canvas = assemble(tiles, request.columns, request.rows, box)
+    for (_, aspect), frame, window in zip(shown, frames, windows, strict=True):
+        tiles.append(None if frame is None else fit(_display(frame, window), aspect, box))
+    canvas = assemble(tiles, columns, rows, box)
     image = encode(canvas, request.format, request.quality)
     timer.lap("render")
-
     stats = {
         **storage.stats.as_dict(),
         "objects": len(objects),
-        "header_read_size": reader.read_size,
-        "continuation_reads": reader.continuations,
+        **extra_stats,
         "phases": timer.phases,
     }
     return MosaicResult(
@@ -182,10 +213,52 @@ def _render(
         height=canvas.height,
         series=series,
         instances=len(objects),
-        tiles=[s.label if f is not None else None for s, f in zip(picked, frames, strict=True)],
+        tiles=[
+            label if f is not None else None for (label, _), f in zip(shown, frames, strict=True)
+        ],
         warnings=warnings,
         stats=stats,
         source_fingerprint=_fingerprint(objects),
+    )
+
+
+def _render_slide(
+    request: MosaicRequest,
+    storage: Storage,
+    headers: list[Header],
+    series: str,
+    objects: list,
+    timer: _Timer,
+    warnings: list[str],
+) -> MosaicResult:
+    """A slide is one picture, as wide as the mosaic would be, from its smallest level."""
+    level = choose_level(headers, series)
+    rows, cols = total_size(level.dataset)
+    width = request.columns * request.image_width
+    box = (width, tile_height(width, rows / cols))
+    check_canvas(1, 1, *box)
+    data = (
+        level.data
+        if level.whole
+        else (level.data + storage.read_range(level.key, len(level.data), None))
+    )
+    try:
+        frame: Frame | None = slide_picture(data, level)
+    except MosaicError as exc:
+        raise NoDisplayableImages(f"the slide in series {series} cannot be shown: {exc}") from None
+    timer.lap("pixels")
+    label = f"{level.key} ({flavor(level.dataset).lower()}, {cols}x{rows})"
+    return _finish(
+        request,
+        storage,
+        [(label, rows / cols)],
+        [frame],
+        (1, 1, box),
+        series,
+        objects,
+        timer,
+        warnings,
+        {},
     )
 
 
