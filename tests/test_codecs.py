@@ -104,7 +104,8 @@ def color_reference(filename):
         "US1_J2KR.dcm",  # YBR_RCT
         "SC_rgb_jpeg_dcmtk.dcm",  # JPEG baseline, YBR_FULL
         "SC_rgb_rle.dcm",  # RLE colour
-        "OBXXXX1A.dcm",  # PALETTE COLOR, 8-bit entries
+        "OBXXXX1A.dcm",  # PALETTE COLOR, 8-bit indices, 16-bit LUT entries
+        "gdcm-US-ALOKA-16.dcm",  # PALETTE COLOR, segmented 16-bit LUTs
         "SC_rgb_16bit.dcm",  # 16-bit RGB
     ],
 )
@@ -119,9 +120,11 @@ def test_colour_is_converted_to_rgb_and_not_windowed(root, tmp_path, cli, filena
 @pytest.mark.parametrize(
     ("group", "tolerance"),
     [
-        (("693_UNCR.dcm", "693_UNCI.dcm", "693_J2KR.dcm", "693_J2KI.dcm"), 3.0),
-        (("MR2_UNCR.dcm", "MR2_UNCI.dcm", "MR2_J2KR.dcm", "MR2_J2KI.dcm"), 3.0),
-        (("RG1_UNCR.dcm", "RG1_UNCI.dcm", "RG1_J2KR.dcm", "RG1_J2KI.dcm"), 3.0),
+        # The J2K members shrink through a wavelet level (scaled.py) where the others are
+        # box-filtered: a different low-pass, so edges differ by a grey level or two.
+        (("693_UNCR.dcm", "693_UNCI.dcm", "693_J2KR.dcm", "693_J2KI.dcm"), 4.0),
+        (("MR2_UNCR.dcm", "MR2_UNCI.dcm", "MR2_J2KR.dcm", "MR2_J2KI.dcm"), 4.0),
+        (("RG1_UNCR.dcm", "RG1_UNCI.dcm", "RG1_J2KR.dcm", "RG1_J2KI.dcm"), 4.0),
         (("US1_UNCR.dcm", "US1_UNCI.dcm", "US1_J2KR.dcm", "US1_J2KI.dcm"), 4.0),
         (
             (

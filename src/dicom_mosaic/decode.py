@@ -12,6 +12,7 @@ from pydicom.pixels import apply_color_lut, apply_modality_lut, pixel_array
 
 from .errors import MosaicError
 from .frames import single_frame_view
+from .scaled import scaled_frame
 
 #: Refuse frames larger than this before allocating anything: 64 Mpx is above any radiograph,
 #: mammogram or slide tile in IDC, and its float32 copy still fits a 2 GB Lambda.
@@ -99,8 +100,9 @@ def decode_frame(
 ) -> Frame:
     """Decode one frame of a whole DICOM object held in memory.
 
-    With ``box`` (the tile size) the frame is first shrunk by a whole factor, so rescaling,
-    windowing and resizing work on a few thousand pixels instead of a full-resolution frame.
+    With ``box`` (the tile size) the frame is decoded at a reduced resolution where the codec
+    allows it, then shrunk by a whole factor, so rescaling, windowing and resizing work on a
+    few thousand pixels instead of a full-resolution frame.
     """
     if isinstance(data, Dataset):  # one frame already cut out by frames.read_frame
         ds = data
@@ -112,12 +114,15 @@ def decode_frame(
     check_sizes(ds)
     if not 0 <= frame < int(ds.get("NumberOfFrames", 1) or 1):
         raise DecodeError(f"frame {frame + 1} does not exist")
-    try:
-        pixels = pixel_array(ds, index=frame)
-    except Exception as exc:
-        syntax = ds.file_meta.get("TransferSyntaxUID")
-        name = getattr(syntax, "name", syntax)
-        raise DecodeError(f"cannot decode pixel data ({name}): {exc}") from None
+    # JPEG 2000 and JPEG can skip most of the work for a small tile (see scaled.py)
+    pixels = scaled_frame(ds, frame, reduce_factor(ds.Rows, ds.Columns, box)) if box else None
+    if pixels is None:
+        try:
+            pixels = pixel_array(ds, index=frame)
+        except Exception as exc:
+            syntax = ds.file_meta.get("TransferSyntaxUID")
+            name = getattr(syntax, "name", syntax)
+            raise DecodeError(f"cannot decode pixel data ({name}): {exc}") from None
     if int(ds.get("NumberOfFrames", 1) or 1) > 1:  # enhanced: this frame's rescale and window
         ds = single_frame_view(ds, frame)
     photometric = str(ds.get("PhotometricInterpretation", "")).strip()
