@@ -6,6 +6,7 @@ import zlib
 import pytest
 
 from support.rangeserver import RangeServer
+from support.s3 import client, moto_server, public_read, upload_series
 from synth import (
     axial,
     header_length,
@@ -157,3 +158,30 @@ def test_instance_failing_for_good_leaves_its_tile_black(
     assert "left black" in run.err
     assert read_markers(out, 2, 2) == [0, None, 13, 19]
     assert elapsed < 10
+
+
+@pytest.fixture(scope="module")
+def bucket_endpoint():
+    with moto_server() as url:
+        yield url
+
+
+def test_bucket_https_endpoint_is_listed_with_s3_xml(root, tmp_path, cli, series, bucket_endpoint):
+    """An S3 bucket's web endpoint (as https://<bucket>.s3.amazonaws.com is) used as an HTTP
+    root: no directory index, so the series is found through ListObjectsV2's XML, paginated."""
+    _, local_out = render(cli, tmp_path, series, root, name="local.jpg")
+    s3 = client(bucket_endpoint)
+    s3.create_bucket(Bucket="web")
+    public_read(s3, "web")
+    upload_series(s3, "web", root, series, prefix="ct/")
+    bucket_root = f"{bucket_endpoint}/web/ct"
+    run, out = render(cli, tmp_path, series, bucket_root)
+    assert run.code == 0, run.err
+    assert out.read_bytes() == local_out.read_bytes()
+    stats = verbose_summary(run.err)["stats"]
+    # the index attempt (S3 answers an XML error), then one ListObjectsV2 page
+    assert stats["list_requests"] == 2
+    assert stats["read_requests"] == N + 4
+    run, out = render(cli, tmp_path, series[:5] + "*", bucket_root, name="wild.jpg")
+    assert run.code == 0, run.err
+    assert read_markers(out, 2, 2) == [0, 6, 13, 19]
