@@ -8,10 +8,12 @@ from dicom_mosaic.sample import InstanceSpec
 from synth import axial, make_series, marker_pixels, read_markers, shuffled, verbose_summary
 
 
-def test_mosaic_spreads_over_the_series_head_first(root, tmp_path, cli):
+@pytest.mark.parametrize("spelling", ["path", "file-url"])
+def test_mosaic_spreads_over_the_series_head_first(root, tmp_path, cli, spelling):
     uid = make_series(root, "axial10", shuffled([axial(k) for k in range(10)]))
     out = tmp_path / "m.jpg"
-    run = cli(uid, out, "--root", root, "--tile-width", 2, "-q", 100)
+    where = root.as_uri() if spelling == "file-url" else root
+    run = cli(uid, out, "--root", where, "--tile-width", 2, "-q", 100)
     assert run.code == 0, run.err
     assert read_markers(out, 2, 2) == [0, 3, 6, 9]
     assert Image.open(out).size == (256, 256)
