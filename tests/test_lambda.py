@@ -295,3 +295,19 @@ def test_s3_job_with_transient_failure_raises_for_lambda_retry(aws, monkeypatch)
     assert len(statuses) == 1
     doc = json.loads(aws.get_object(Bucket=OUT, Key=statuses[0])["Body"].read())
     assert doc["code"] == 502
+
+
+def test_series_over_the_deployment_limit_is_422_before_any_header_is_read(aws, monkeypatch):
+    from dicom_mosaic.header import HeaderReader
+
+    monkeypatch.setenv("DICOM_MOSAIC_MAX_INSTANCES", "29")  # the demo series has 30
+    with monkeypatch.context() as patched:
+        patched.setattr(HeaderReader, "read", lambda *_: pytest.fail("a header was read"))
+        code, error = error_of(invoke(event("api-http-v2.json")))
+    assert code == 422
+    assert error == (
+        f"series {DEMO_SERIES} has 30 objects; this deployment renders series of up to 29 "
+        "(DICOM_MOSAIC_MAX_INSTANCES)"
+    )
+    monkeypatch.setenv("DICOM_MOSAIC_MAX_INSTANCES", "30")
+    assert invoke(event("api-http-v2.json"))["statusCode"] == 200

@@ -29,6 +29,12 @@ class NoDisplayableImages(MosaicError):
     status = 422
 
 
+class SeriesTooLarge(MosaicError):
+    """The series has more objects than this deployment will hold headers for."""
+
+    status = 422
+
+
 class StorageError(MosaicError):
     """The storage behind the root failed (network, permissions, unreadable root)."""
 

@@ -20,7 +20,13 @@ from PIL import Image
 
 from .decode import DecodeError, Frame, decode_frame
 from .encode import CONTENT_TYPES, encode
-from .errors import MosaicError, NoDisplayableImages, StorageError, TimeBudgetExceeded
+from .errors import (
+    MosaicError,
+    NoDisplayableImages,
+    SeriesTooLarge,
+    StorageError,
+    TimeBudgetExceeded,
+)
 from .frames import FrameLayout, layout, read_frame, worth_frame_reads
 from .header import Header, HeaderReader
 from .ordering import order_slices
@@ -119,6 +125,12 @@ def _render(
     series = folder.rstrip("/").rsplit("/", 1)[-1]
     timer.lap("list")
     log.info("series %s: %d objects under %s", series, len(objects), storage.root)
+    limit = storage.settings.max_instances
+    if limit and len(objects) > limit:
+        raise SeriesTooLarge(
+            f"series {series} has {len(objects)} objects; this deployment renders series of "
+            f"up to {limit} (DICOM_MOSAIC_MAX_INSTANCES)"
+        )
     budget.check(f"listing series {series}")
 
     reader = HeaderReader(storage)

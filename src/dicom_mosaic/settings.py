@@ -23,6 +23,9 @@ class Settings:
     connect_timeout: float = 5.0  #: seconds
     read_timeout: float = 15.0  #: seconds without a byte before a read is retried
     attempts: int = 4  #: tries per request, the first included
+    #: refuse series with more objects than this (0: no limit). Each header held costs ~26 KB,
+    #: so the largest IDC series (91,980 instances) would not fit a 2 GB Lambda.
+    max_instances: int = 0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -31,4 +34,5 @@ class Settings:
             connect_timeout=_env_float("DICOM_MOSAIC_CONNECT_TIMEOUT", 5.0),
             read_timeout=_env_float("DICOM_MOSAIC_READ_TIMEOUT", 15.0),
             attempts=max(1, int(_env_float("DICOM_MOSAIC_ATTEMPTS", 4))),
+            max_instances=max(0, int(_env_float("DICOM_MOSAIC_MAX_INSTANCES", 0))),
         )
