@@ -64,8 +64,10 @@ lint: setup
 ## Timed with a runtime-only install (what users get): the dev venv's ~80 packages make
 ## pydicom's import-time entry-point scan slower.
 BENCH_VENV := build/bench/venv
+## Then one tile's decode time with and without reduced-resolution decoding (bench/decode.py).
 bench: setup $(BENCH_VENV)/.installed
 	$(BIN)/python bench/run.py --exe $(BENCH_VENV)/bin/dicom-mosaic
+	$(BIN)/python -W ignore bench/decode.py
 
 $(BENCH_VENV)/.installed: pyproject.toml $(shell find src -name '*.py')
 	$(PYTHON) -m venv $(BENCH_VENV)
