@@ -40,7 +40,7 @@ JPEG_SYNTAXES = frozenset({JPEGBaseline8Bit, JPEGExtended12Bit})
 #: Photometric interpretations whose samples can be averaged: not palette indices.
 _GREY = frozenset({"MONOCHROME1", "MONOCHROME2"})
 _YBR = frozenset({"YBR_FULL", "YBR_FULL_422"})
-_COLOUR = frozenset({"RGB", "YBR_ICT", "YBR_RCT"}) | _YBR
+_COLOUR = frozenset({"RGB"}) | _YBR  #: JPEG's; JPEG 2000 colour is left to pydicom
 
 _SOC, _SIZ, _COD, _SOT = 0xFF4F, 0xFF51, 0xFF52, 0xFF90
 
@@ -85,29 +85,30 @@ class J2KHeader:
 
     def __init__(self, codestream: bytes) -> None:
         if struct.unpack(">H", codestream[:2])[0] != _SOC:
-            raise ValueError("not a JPEG 2000 codestream")
-        self.levels: int | None = None
+            raise ValueError("not a JPEG 2000 codestream")  # e.g. a JP2 file, non-conformant
+        size: tuple[int, int, int, int] | None = None
+        levels: int | None = None
         pos = 2
         while pos + 4 <= len(codestream):
             marker, length = struct.unpack(">HH", codestream[pos : pos + 4])
             if marker == _SIZ:
                 xsiz, ysiz, xo, yo = struct.unpack(">IIII", codestream[pos + 6 : pos + 22])
-                self.columns, self.rows = xsiz - xo, ysiz - yo
                 components = struct.unpack(">H", codestream[pos + 38 : pos + 40])[0]
                 ssiz = set(codestream[pos + 40 : pos + 40 + 3 * components : 3])
                 if len(ssiz) != 1:  # components of different precision: leave it to pydicom
                     raise ValueError("mixed component precision")
-                (value,) = ssiz
-                self.components = components
-                self.signed = bool(value & 0x80)
-                self.precision = (value & 0x7F) + 1
+                size = (ysiz - yo, xsiz - xo, components, ssiz.pop())
             elif marker == _COD:
-                self.levels = codestream[pos + 11]
+                levels = codestream[pos + 11]  # SPcod's first byte: decomposition levels
             elif marker == _SOT:
                 break
             pos += 2 + length
-        if self.levels is None or not hasattr(self, "precision"):
+        if size is None or levels is None:
             raise ValueError("no SIZ or COD marker in the main header")
+        self.rows, self.columns, self.components, ssiz_value = size
+        self.signed = bool(ssiz_value & 0x80)
+        self.precision = (ssiz_value & 0x7F) + 1
+        self.levels = levels
 
 
 def _j2k(codestream: bytes, ds: Dataset, factor: int) -> np.ndarray | None:
