@@ -127,8 +127,17 @@ def test_etag_is_stable_and_if_none_match_answers_304(aws):
     assert other["headers"]["ETag"] != first["headers"]["ETag"]
     conditional = event("api-http-v2.json")
     conditional["headers"]["if-none-match"] = first["headers"]["ETag"]
-    response = invoke(conditional)
+    from dicom_mosaic.header import HeaderReader
+
+    with pytest.MonkeyPatch.context() as patched:  # revalidation lists, and reads nothing
+        patched.setattr(HeaderReader, "read", lambda *_: pytest.fail("a header was read"))
+        response = invoke(conditional)
     assert response["statusCode"] == 304 and response["body"] == ""
+    assert response["headers"]["ETag"] == first["headers"]["ETag"]
+    assert response["headers"]["Cache-Control"] == "public, max-age=86400"
+    conditional["headers"]["if-none-match"] = '"stale"'
+    response = invoke(conditional)
+    assert response["statusCode"] == 200 and response["headers"]["ETag"] == first["headers"]["ETag"]
 
 
 def test_direct_invoke_event_matches_the_cli_byte_for_byte(aws, cli, tmp_path):

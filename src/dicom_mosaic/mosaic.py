@@ -274,6 +274,17 @@ def _render_slide(
     )
 
 
+def source_fingerprint(request: MosaicRequest) -> str:
+    """The series' fingerprint from its listing alone: lets a cache revalidate (ETag) with
+    one listing request instead of a render."""
+    storage = open_storage(request.root)
+    try:
+        _, objects = find_series(storage, request.selector)
+    finally:
+        storage.close()
+    return _fingerprint(objects)
+
+
 def _fingerprint(objects: list) -> str:
     digest = hashlib.sha256()
     for o in objects:

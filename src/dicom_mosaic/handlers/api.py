@@ -20,12 +20,21 @@ from aws_lambda_powertools.event_handler.router import Router
 
 from .. import render
 from ..errors import MosaicError, UsageError
+from ..mosaic import source_fingerprint
 from ..request import MosaicRequest
 from . import common
-from .observability import failed, logger, record
+from .observability import failed, logger, not_modified, record
 
 router = Router()
 OUTPUTS = ("inline", "s3")
+#: IDC series never change (a revised series gets a new UUID): let browsers and CDNs keep them.
+CACHE = {"Cache-Control": "public, max-age=86400"}
+
+
+def _etag(request: MosaicRequest, fingerprint: str) -> str:
+    """Changes with the request and with the series' objects (keys and sizes)."""
+    digest = hashlib.sha256((common.request_digest(request) + fingerprint).encode())
+    return f'"{digest.hexdigest()[:32]}"'
 
 
 def _error(status: int, message: str) -> Response:
@@ -44,22 +53,20 @@ def get_mosaic(series: str) -> Response:
     request = MosaicRequest.from_mapping({**params, "series": series})
     common.check_root(request.root)
     logger.append_keys(series=series)
+    # A cached preview is revalidated from the listing alone: no header or pixel is read.
+    if_none_match = (router.current_event.headers or {}).get("if-none-match", "")
+    if if_none_match:
+        etag = _etag(request, source_fingerprint(request))
+        if etag in if_none_match:
+            not_modified()
+            return Response(304, None, "", {"ETag": etag, **CACHE})
     started = time.monotonic()
     result = render(request, deadline=common.deadline_from(router.lambda_context))
     record(result.stats, sum(t is not None for t in result.tiles), time.monotonic() - started)
 
-    etag = (
-        '"'
-        + hashlib.sha256(
-            (common.request_digest(request) + result.source_fingerprint).encode()
-        ).hexdigest()[:32]
-        + '"'
-    )
-    headers = {"ETag": etag, "Cache-Control": "public, max-age=86400"}
+    headers = {"ETag": _etag(request, result.source_fingerprint), **CACHE}
     if result.warnings:
         headers["X-Mosaic-Warnings"] = str(len(result.warnings))
-    if etag in (router.current_event.headers or {}).get("if-none-match", ""):
-        return Response(304, None, "", headers)
     if output == "s3" or len(result.image) > common.INLINE_LIMIT:
         uri, url = common.put_output(common.output_key(request), result.image, result.content_type)
         return Response(

@@ -35,3 +35,8 @@ def record(result_stats: dict, tiles: int, seconds: float) -> None:
 
 def failed(status: int) -> None:
     metrics.add_metric(name=f"Failed{status}", unit=MetricUnit.Count, value=1)
+
+
+def not_modified() -> None:
+    """A cached preview revalidated (304): counted, since it costs a listing and no render."""
+    metrics.add_metric(name="NotModified", unit=MetricUnit.Count, value=1)
