@@ -178,3 +178,35 @@ def test_installed_command_exits_1_without_traceback(root, tmp_path, series):
         timeout=60,
     )
     assert ok.returncode == 0 and out.stat().st_size > 0 and ok.stderr == ""
+
+
+def test_help_lists_every_option_of_the_man_page(cli):
+    run = cli("--help")
+    assert run.code == 0
+    for flag in (
+        "--root",
+        "--tile-width",
+        "--tile-height",
+        "--image-width",
+        "--contrast-preset",
+        "--window-width",
+        "--window-center",
+        "--start",
+        "--end",
+        "--position",
+        "--slice-offset",
+        "-q LEVEL, --quality LEVEL",
+        "-v, --verbose",
+    ):
+        assert flag in run.out
+    for preset in (
+        "auto",
+        "lung",
+        "bone",
+        "brain",
+        "abdomen",
+        "mediastinum",
+        "liver",
+        "soft_tissue",
+    ):
+        assert preset in run.out

@@ -53,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Generate a WebP/JPEG mosaic (or one image) of a DICOM series "
         "stored on S3, HTTP(S) or a local filesystem.",
+        epilog="examples:\n"
+        "  dicom-mosaic 38902e14-b11f-4548-910e-771ee757dc82 out.webp --contrast-preset lung\n"
+        "  dicom-mosaic 38902e14* middle.jpg --position 0.5 --slice-offset 1\n"
+        "  dicom-mosaic d94176e6-bc8e-4666-b143-639754258d06 out.webp --root /data/dicom\n\n"
+        "exit status: 0 on success, 1 on any error (one line on stderr)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("series", metavar="SERIESUID", help="32 hex digits, a UUID, or a prefix*")
     p.add_argument("output", metavar="OUTPUT", help="output file (.webp, .jpg or .jpeg)")
@@ -60,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument(
         "--root",
         metavar="PATH",
-        help="s3://, http(s)://, file:// or a local path (default: s3://idc-open-data)",
+        help="s3://bucket[/prefix], idc (IDC's three buckets), http(s)://, file:// or a local "
+        "path (default: s3://idc-open-data)",
     )
     g = p.add_argument_group("tiling")
     g.add_argument("--tile-width", type=int, metavar="WIDTH", help="images per row (default 6)")
