@@ -185,3 +185,19 @@ def test_bucket_https_endpoint_is_listed_with_s3_xml(root, tmp_path, cli, series
     run, out = render(cli, tmp_path, series[:5] + "*", bucket_root, name="wild.jpg")
     assert run.code == 0, run.err
     assert read_markers(out, 2, 2) == [0, 6, 13, 19]
+
+
+def test_a_206_longer_than_the_range_is_cut_to_it(root, tmp_path, cli, series):
+    with RangeServer(root) as good:
+        good_run, expected = render(cli, tmp_path, series, good.url, name="good.jpg")
+
+    def overlong(path, rng, nth):  # every ranged answer runs on to the end of the file
+        return "overlong" if path.endswith(".dcm") else None
+
+    with RangeServer(root, fault=overlong) as server:
+        run, out = render(cli, tmp_path, series, server.url)
+    assert run.code == 0, run.err
+    assert out.read_bytes() == expected.read_bytes()
+    got, want = verbose_summary(run.err)["stats"], verbose_summary(good_run.err)["stats"]
+    for key in ("read_requests", "bytes_read", "continuation_reads"):
+        assert got[key] == want[key], key

@@ -21,7 +21,8 @@ from urllib.parse import quote, unquote, urlsplit
 
 _RANGE = re.compile(r"bytes=(\d+)-(\d*)$")
 
-#: fault(path, range_header, count_for_path) -> None | "503" | "reset" | "stall"
+#: fault(path, range_header, count_for_path) -> None | "503" | "reset" | "stall" | "overlong"
+#: ("overlong": a 206 whose body runs on to the end of the file, whatever range was asked)
 Fault = Callable[[str, str | None, int], str | None]
 
 
@@ -117,6 +118,8 @@ class RangeServer:
         if match:
             start = int(match.group(1))
             end = min(size - 1, int(match.group(2))) if match.group(2) else size - 1
+            if action == "overlong":
+                end = size - 1
             if start >= size:
                 return self._send(h, 416, b"", "text/plain", {"Content-Range": f"bytes */{size}"})
             return self._send_file(

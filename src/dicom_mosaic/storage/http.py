@@ -84,15 +84,17 @@ class HttpStorage(Storage):
                     return b""
                 if response.status in _RETRY_STATUS:
                     raise _Transient(f"HTTP {response.status}")
-                if response.status == 206 or (
-                    response.status == 200 and start == 0 and end is None
-                ):
-                    return response.read()
+                if response.status == 206:  # never more than asked, whatever the server sends
+                    return _slice_stream(response, 0, None if end is None else end - start)
                 if response.status == 200:  # Range ignored: take what we need off the stream
                     return _slice_stream(response, start, end)
                 raise StorageError(f"cannot read {url}: HTTP {response.status}")
             finally:
-                response.release_conn() if response.status == 206 else response.close()
+                # Only a fully read body leaves a connection fit for the next request.
+                if response.status == 206 and response.length_remaining == 0:
+                    response.release_conn()
+                else:
+                    response.close()
 
         try:
             data = with_retries(
@@ -212,7 +214,7 @@ class HttpStorage(Storage):
 
 
 def _slice_stream(response: Any, start: int, end: int | None) -> bytes:
-    """Bytes [start, end) of a full-body response, reading no further than end."""
+    """Bytes [start, end) of a response body, reading no further than end."""
     skipped = 0
     while skipped < start:
         chunk = response.read(min(_CHUNK, start - skipped))
