@@ -201,3 +201,18 @@ def test_a_206_longer_than_the_range_is_cut_to_it(root, tmp_path, cli, series):
     got, want = verbose_summary(run.err)["stats"], verbose_summary(good_run.err)["stats"]
     for key in ("read_requests", "bytes_read", "continuation_reads"):
         assert got[key] == want[key], key
+
+
+def test_one_keep_alive_connection_serves_a_whole_run(root, tmp_path, cli, monkeypatch):
+    """With one request at a time, the listing, every header read (some of them whole small
+    objects) and the pixel reads go over one keep-alive connection: no reconnects."""
+    specs = [axial(k, pixels=marker_pixels(k, (8, 8))) for k in range(6)]  # whole in pass 1
+    specs += [axial(k, pixels=marker_pixels(k, (128, 128))) for k in range(6, 12)]
+    uid = make_series(root, "keepalive", shuffled(specs))
+    monkeypatch.setenv("DICOM_MOSAIC_CONCURRENCY", "1")
+    with RangeServer(root) as server:
+        run, out = render(cli, tmp_path, uid, server.url)
+    assert run.code == 0, run.err
+    assert read_markers(out, 2, 2) == [0, 4, 7, 11]
+    assert server.log.count("GET") == 1 + 12 + 4 - 2  # the two small ends came whole in pass 1
+    assert server.log.connections == 1

@@ -30,6 +30,7 @@ Fault = Callable[[str, str | None, int], str | None]
 class Log:
     requests: list[tuple[str, str, str | None]] = field(default_factory=list)  # method, path, range
     bytes_sent: int = 0
+    connections: int = 0  #: TCP connections accepted: keep-alive reuse shows here
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def count(self, method: str) -> int:
@@ -62,6 +63,11 @@ class RangeServer:
 
             def log_message(self, *args: object) -> None:
                 pass
+
+            def setup(self) -> None:
+                super().setup()
+                with server.log.lock:
+                    server.log.connections += 1
 
             def do_HEAD(self) -> None:
                 server._record("HEAD", self.path, None)

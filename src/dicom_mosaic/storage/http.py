@@ -91,7 +91,7 @@ class HttpStorage(Storage):
                 raise StorageError(f"cannot read {url}: HTTP {response.status}")
             finally:
                 # Only a fully read body leaves a connection fit for the next request.
-                if response.status == 206 and response.length_remaining == 0:
+                if response.length_remaining == 0:
                     response.release_conn()
                 else:
                     response.close()
