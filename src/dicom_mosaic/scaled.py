@@ -148,8 +148,9 @@ def _jpeg(codestream: bytes, ds: Dataset, factor: int) -> np.ndarray | None:
     if int(ds.get("BitsAllocated", 8) or 8) != 8:  # libjpeg in Pillow decodes 8-bit only
         return None
     image = Image.open(io.BytesIO(codestream), formats=("JPEG",))
-    if image.size != (int(ds.Columns), int(ds.Rows)):
-        return None
+    expected_mode = "L" if int(ds.get("SamplesPerPixel", 1) or 1) == 1 else "RGB"
+    if image.size != (int(ds.Columns), int(ds.Rows)) or image.mode != expected_mode:
+        return None  # CMYK/YCCK streams and the like: pydicom's decoders decide
     scale = max(s for s in (8, 4, 2, 1) if s <= factor)
     if scale == 1:
         return None
