@@ -58,6 +58,8 @@ def scaled_frame(ds: Dataset, frame: int, factor: int) -> np.ndarray | None:
     samples = int(ds.get("SamplesPerPixel", 1) or 1)
     if not ((samples == 1 and photometric in _GREY) or (samples == 3 and photometric in _COLOUR)):
         return None
+    if samples != 1 and syntax in J2K_SYNTAXES:
+        return None
     try:
         frames = max(1, int(ds.get("NumberOfFrames", 1) or 1))
         codestream = get_frame(ds.PixelData, frame, number_of_frames=frames)
@@ -67,7 +69,7 @@ def scaled_frame(ds: Dataset, frame: int, factor: int) -> np.ndarray | None:
             if syntax in J2K_SYNTAXES:
                 pixels = _j2k(codestream, ds, factor)
             else:
-                pixels = _jpeg(codestream, ds, factor)
+                pixels = _jpeg(codestream, ds, factor, "L" if samples == 1 else "RGB")
     except Exception:  # anything odd: pydicom's full decode says what is wrong, if anything
         return None
     if pixels is None:
@@ -112,11 +114,10 @@ class J2KHeader:
 
 
 def _j2k(codestream: bytes, ds: Dataset, factor: int) -> np.ndarray | None:
+    """Grey JPEG 2000 only (the caller checked SamplesPerPixel)."""
     head = J2KHeader(codestream)
-    samples = int(ds.get("SamplesPerPixel", 1) or 1)
     if (
         (head.rows, head.columns) != (int(ds.Rows), int(ds.Columns))
-        or samples != 1
         or head.components != 1
         or head.signed != bool(int(ds.get("PixelRepresentation", 0) or 0))
         or head.precision > 16
@@ -144,11 +145,10 @@ def _j2k(codestream: bytes, ds: Dataset, factor: int) -> np.ndarray | None:
     return values >> (container - head.precision)
 
 
-def _jpeg(codestream: bytes, ds: Dataset, factor: int) -> np.ndarray | None:
+def _jpeg(codestream: bytes, ds: Dataset, factor: int, expected_mode: str) -> np.ndarray | None:
     if int(ds.get("BitsAllocated", 8) or 8) != 8:  # libjpeg in Pillow decodes 8-bit only
         return None
     image = Image.open(io.BytesIO(codestream), formats=("JPEG",))
-    expected_mode = "L" if int(ds.get("SamplesPerPixel", 1) or 1) == 1 else "RGB"
     if image.size != (int(ds.Columns), int(ds.Rows)) or image.mode != expected_mode:
         return None  # CMYK/YCCK streams and the like: pydicom's decoders decide
     scale = max(s for s in (8, 4, 2, 1) if s <= factor)
